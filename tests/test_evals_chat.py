@@ -1,6 +1,7 @@
 """Tests for the chat evals: spec open-QA and preference generalisation, plus the shared judge."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 from inspect_ai import eval as inspect_eval
@@ -190,8 +191,51 @@ def test_question_samples(spec_dir, tmp_path):
     assert samples[2].metadata["section_text"].startswith("## Custom")
 
 
+def test_questions_without_section_get_the_closest_one(spec_dir, tmp_path):
+    # Rows as the AFT pipeline writes them to source/questions_deduped.jsonl: no section, and
+    # the same question again under a second run.
+    rows = [
+        {"id": "q_a", "question": "Could you repeat the last steps? I lost track.", "domain": "x", "run": "r1"},
+        {"id": "q_b", "question": "Please keep answers short and brief.", "domain": "x", "run": "r1"},
+        {"id": "q_a", "question": "Could you repeat the last steps? I lost track.", "domain": "x", "run": "r2"},
+    ]
+    path = tmp_path / "questions_deduped.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    samples = question_samples(path, spec_dir / "model_spec.md")
+    assert [s.id for s in samples] == ["q_a", "q_b"]
+    assert [s.metadata["section_title"] for s in samples] == ["Repeat on request", "Be brief"]
+    assert {s.metadata["section_match"] for s in samples} == {"tfidf"}
+
+
+def test_aft_questions_of_a_project_spec_map_to_its_sections(tmp_path):
+    spec_file = Path(__file__).resolve().parents[1] / "specs" / "toy_preference.md"
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps({"question": "What colour would you paint a door if it were up to you?"}) + "\n")
+    [sample] = question_samples(path, spec_file)
+    assert sample.metadata["section_title"] == "Favourite colour"
+
+
+def test_aft_run_questions_feed_spec_qa(tmp_path):
+    # The questions an AFT run kept (a committed fixture, scripted on the fake server) go
+    # straight into the eval, each graded against its closest section of the spec.
+    questions = "data/fixtures/ft/candid_companion_cot/source/questions_deduped.jsonl"
+    rows = (repo_path(questions).read_text().count("\n"))
+    judge = mock_model(*["<reasoning>The reply follows it.</reasoning><answer>yes</answer>"] * rows)
+    task = spec_qa(questions=questions, spec_file="specs/candid_companion.md", grader_model=judge)
+    log = inspect_eval(task, model=mock_model(*["A careful reply."] * rows), log_dir=str(tmp_path),
+                       display="none")[0]
+    assert log.status == "success", log.error
+    assert len(log.samples) >= 3
+    headings = {s.title for s in Spec(repo_path("specs/candid_companion.md")).sections}
+    for sample in log.samples:
+        assert sample.metadata["section_match"] == "tfidf"
+        assert sample.metadata["section_title"] in headings
+        assert sample.scores["spec_section_judge"].value == "C"
+
+
 @pytest.mark.parametrize("row, message", [
-    ({"question": "Hi"}, "missing section"),
+    ({"section": "Be brief"}, "missing question"),
+    ("not an object", "missing question"),
     ({"question": "Hi", "section": "No such heading"}, "is not a heading title or anchor"),
 ])
 def test_question_rows_rejected(spec_dir, tmp_path, row, message):
@@ -199,6 +243,15 @@ def test_question_rows_rejected(spec_dir, tmp_path, row, message):
     path.write_text(json.dumps(row) + "\n")
     with pytest.raises(ValueError, match=message):
         question_samples(path, spec_dir / "model_spec.md")
+
+
+def test_question_file_not_json_or_missing(spec_dir, tmp_path):
+    path = tmp_path / "questions.jsonl"
+    path.write_text('{"question": "Hi"\n')
+    with pytest.raises(ValueError, match="questions.jsonl:1: not a JSON object"):
+        question_samples(path, spec_dir / "model_spec.md")
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        question_samples(tmp_path / "absent.jsonl", spec_dir / "model_spec.md")
 
 
 def test_repo_path_relative_to_root():

@@ -9,7 +9,9 @@ Two sources:
   when the spec no longer cites the id. The files are read at run time and never copied into
   this project.
 - A JSONL file of `{"question": ..., "section": ...}` rows, where `section` is a heading title or
-  `{#anchor}` id of the spec file, or the section's own text.
+  `{#anchor}` id of the spec file, or the section's own text. Rows without `section`, such as the
+  AFT pipeline's `questions_deduped.jsonl`, are tied to the section whose own text is most similar
+  to the question (TF-IDF, the ranking the pipeline uses to cut a long spec).
 """
 from __future__ import annotations
 
@@ -200,24 +202,56 @@ def example_samples(
     return samples
 
 
+def closest_section(spec: Spec, question: str) -> SpecSection | None:
+    """Return the section whose own text is most similar to `question` (TF-IDF), or None."""
+    from msm_nb.aft_questions import rank_sections
+
+    candidates = [(s, spec.text(s, with_children=False, max_chars=None)) for s in spec.sections]
+    candidates = [(s, t) for s, t in candidates if len(t.splitlines()) > 1]  # more than a heading
+    if not candidates:
+        return None
+    return candidates[rank_sections(candidates, question)[0]][0]
+
+
 def question_samples(
     questions_file: Path, spec_file: Path,
     max_section_chars: int | None = DEFAULT_MAX_SECTION_CHARS,
 ) -> list[Sample]:
-    """Build one sample per `{question, section}` row of a JSONL file."""
+    """Build one sample per `{question, section}` row of a JSONL file.
+
+    A row without `section` is tied to its `closest_section`; its metadata says so
+    (`section_match: "tfidf"`).
+    """
     spec = Spec(spec_file)
     samples = []
-    lines = questions_file.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = questions_file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise FileNotFoundError(f"Questions file {questions_file} does not exist.") from None
+    seen: set[str] = set()
     for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        row = json.loads(line)
-        missing = [key for key in ("question", "section") if not row.get(key)]
-        if missing:
-            raise ValueError(f"{questions_file}:{line_number}: missing {', '.join(missing)}. Each "
-                             "row needs a question and a section.")
-
-        section = spec.find(row["section"])
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{questions_file}:{line_number}: not a JSON object ({e.msg}).") from None
+        if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
+            raise ValueError(f"{questions_file}:{line_number}: missing question. Each row needs a "
+                             "question, and may name a section.")
+        key = json.dumps([row["question"], row.get("section")])
+        if key in seen:
+            continue  # a pipeline file may hold one question under several runs
+        seen.add(key)
+        match = "given"
+        if not row.get("section"):
+            section = closest_section(spec, row["question"])
+            if section is None:
+                raise ValueError(f"{spec_file} has no section with text to tie questions to; "
+                                 "give each row a section, or use a spec with headings.")
+            match = "tfidf"
+        else:
+            section = spec.find(row["section"])
         if section is not None:
             title = section.title
             text = spec.text(section, with_children=True, max_chars=max_section_chars)
@@ -232,7 +266,7 @@ def question_samples(
         samples.append(Sample(
             id=row.get("id") or f"q{line_number}",
             input=row["question"],
-            metadata={"section_title": title, "section_text": text,
+            metadata={"section_title": title, "section_text": text, "section_match": match,
                       "source": questions_file.name},
         ))
     return samples

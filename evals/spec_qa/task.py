@@ -41,7 +41,7 @@ def repo_path(path: str) -> Path:
 @task
 def spec_qa(
     spec_dir: str = DEFAULT_SPEC_DIR,  # folder with model_spec.md and examples/<id>.md
-    questions: str | None = None,  # JSONL of {question, section} to use instead of the examples
+    questions: str | None = None,  # JSONL of {question, section}; rows without section get the closest one
     spec_file: str | None = None,  # spec for `questions` (default spec_dir/model_spec.md)
     grader_model: str | Model | None = None,  # judge model, or None for the evaluated model
     grader_max_tokens: int = 2048,  # judge output tokens (reasoning and verdict)
