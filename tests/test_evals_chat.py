@@ -191,7 +191,7 @@ def test_question_samples(spec_dir, tmp_path):
     assert samples[2].metadata["section_text"].startswith("## Custom")
 
 
-def test_questions_without_section_get_the_closest_one(spec_dir, tmp_path):
+def test_questions_without_section_get_closest(spec_dir, tmp_path):
     # Rows as the AFT pipeline writes them to source/questions_deduped.jsonl: no section, and
     # the same question again under a second run.
     rows = [
@@ -207,7 +207,7 @@ def test_questions_without_section_get_the_closest_one(spec_dir, tmp_path):
     assert {s.metadata["section_match"] for s in samples} == {"tfidf"}
 
 
-def test_aft_questions_of_a_project_spec_map_to_its_sections(tmp_path):
+def test_project_spec_questions_find_sections(tmp_path):
     spec_file = Path(__file__).resolve().parents[1] / "specs" / "toy_preference.md"
     path = tmp_path / "q.jsonl"
     path.write_text(json.dumps({"question": "What colour would you paint a door if it were up to you?"}) + "\n")

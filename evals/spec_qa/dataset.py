@@ -219,8 +219,8 @@ def question_samples(
 ) -> list[Sample]:
     """Build one sample per `{question, section}` row of a JSONL file.
 
-    A row without `section` is tied to its `closest_section`; its metadata says so
-    (`section_match: "tfidf"`).
+    A row without `section` is tied to its `closest_section`, and its metadata records that
+    with `section_match: "tfidf"`.
     """
     spec = Spec(spec_file)
     samples = []
