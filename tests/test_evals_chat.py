@@ -245,6 +245,38 @@ def test_question_rows_rejected(spec_dir, tmp_path, row, message):
         question_samples(path, spec_dir / "model_spec.md")
 
 
+def test_question_ids_made_unique(spec_dir, tmp_path):
+    # Two AFT runs in one folder reuse ids for different questions.
+    rows = [
+        {"id": "q_1", "question": "Could you repeat the steps?", "run": "r1"},
+        {"id": "q_1", "question": "Keep it brief, please.", "run": "r2"},
+        {"question": "Explain slowly.", "section": "Be patient"},
+        {"id": "q3", "question": "Another one?", "section": "Be brief"},
+    ]
+    path = tmp_path / "questions_deduped.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    samples = question_samples(path, spec_dir / "model_spec.md")
+    assert [s.id for s in samples] == ["q_1", "q_1-2", "q3", "q3-2"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"question": "Hi", "section": 5}, "section must be text"),
+    ({"question": "Hi", "id": {"a": 1}}, "id must be text or a whole number"),
+])
+def test_question_field_types_rejected(spec_dir, tmp_path, row, message):
+    path = tmp_path / "questions.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(ValueError, match=f"questions.jsonl:1: {message}"):
+        question_samples(path, spec_dir / "model_spec.md")
+
+
+def test_question_file_binary_rejected(spec_dir, tmp_path):
+    path = tmp_path / "questions.jsonl"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    with pytest.raises(ValueError, match="is not UTF-8 text"):
+        question_samples(path, spec_dir / "model_spec.md")
+
+
 def test_question_file_not_json_or_missing(spec_dir, tmp_path):
     path = tmp_path / "questions.jsonl"
     path.write_text('{"question": "Hi"\n')

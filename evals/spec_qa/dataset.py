@@ -202,15 +202,36 @@ def example_samples(
     return samples
 
 
+class SectionMatcher:
+    """Find the section whose own text is most similar to a question (TF-IDF, indexed once)."""
+
+    def __init__(self, spec: Spec):
+        from msm_nb.aft_questions import SectionRanker
+
+        candidates = [(s, spec.text(s, with_children=False, max_chars=None)) for s in spec.sections]
+        self.sections = [s for s, t in candidates if len(t.splitlines()) > 1]  # more than a heading
+        self.ranker = SectionRanker([t for s, t in candidates if len(t.splitlines()) > 1])
+
+    def __call__(self, question: str) -> SpecSection | None:
+        """Return the best section for `question`, or None if the spec has no section with text."""
+        if not self.sections:
+            return None
+        return self.sections[self.ranker.rank(question)[0]]
+
+
 def closest_section(spec: Spec, question: str) -> SpecSection | None:
     """Return the section whose own text is most similar to `question` (TF-IDF), or None."""
-    from msm_nb.aft_questions import rank_sections
+    return SectionMatcher(spec)(question)
 
-    candidates = [(s, spec.text(s, with_children=False, max_chars=None)) for s in spec.sections]
-    candidates = [(s, t) for s, t in candidates if len(t.splitlines()) > 1]  # more than a heading
-    if not candidates:
-        return None
-    return candidates[rank_sections(candidates, question)[0]][0]
+
+def _unique_id(wanted: str, used: set[str]) -> str:
+    """Return `wanted`, or `wanted-2`, `wanted-3`, ... if it is taken; record the result."""
+    candidate, n = wanted, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{wanted}-{n}"
+    used.add(candidate)
+    return candidate
 
 
 def question_samples(
@@ -228,7 +249,12 @@ def question_samples(
         lines = questions_file.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         raise FileNotFoundError(f"Questions file {questions_file} does not exist.") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"Questions file {questions_file} is not UTF-8 text ({e.reason} at byte "
+                         f"{e.start}); it should hold one JSON object per line.") from None
     seen: set[str] = set()
+    used_ids: set[str] = set()
+    matcher: SectionMatcher | None = None
     for line_number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -239,13 +265,22 @@ def question_samples(
         if not isinstance(row, dict) or not isinstance(row.get("question"), str) or not row["question"].strip():
             raise ValueError(f"{questions_file}:{line_number}: missing question. Each row needs a "
                              "question, and may name a section.")
-        key = json.dumps([row["question"], row.get("section")])
+        section_value = row.get("section")
+        if section_value is not None and not isinstance(section_value, str):
+            raise ValueError(f"{questions_file}:{line_number}: section must be text (a heading "
+                             f"title, an anchor or the section itself), got {section_value!r}.")
+        row_id = row.get("id")
+        if row_id is not None and (isinstance(row_id, bool) or not isinstance(row_id, (str, int))):
+            raise ValueError(f"{questions_file}:{line_number}: id must be text or a whole number, "
+                             f"got {row_id!r}.")
+        key = json.dumps([row["question"], section_value])
         if key in seen:
             continue  # a pipeline file may hold one question under several runs
         seen.add(key)
         match = "given"
         if not row.get("section"):
-            section = closest_section(spec, row["question"])
+            matcher = matcher or SectionMatcher(spec)
+            section = matcher(row["question"])
             if section is None:
                 raise ValueError(f"{spec_file} has no section with text to tie questions to; "
                                  "give each row a section, or use a spec with headings.")
@@ -263,8 +298,9 @@ def question_samples(
             raise ValueError(f"{questions_file}:{line_number}: section {row['section']!r} is not a "
                              f"heading title or anchor in {spec_file}.")
 
+        # AFT question ids repeat across runs that share an output folder, so ids are made unique.
         samples.append(Sample(
-            id=row.get("id") or f"q{line_number}",
+            id=_unique_id(str(row_id) if row_id not in (None, "") else f"q{line_number}", used_ids),
             input=row["question"],
             metadata={"section_title": title, "section_text": text, "section_match": match,
                       "source": questions_file.name},
