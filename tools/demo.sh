@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash tools/setup.sh
 source .venv/bin/activate
 mkdir -p runs
-papermill nbs/run_msm.ipynb runs/run_msm.ipynb -p spec specs/candid_companion.md "$@"
+# --log-output prints the notebook's log lines and outputs here as the run goes.
+papermill --log-output nbs/run_msm.ipynb runs/run_msm.ipynb -p spec specs/candid_companion.md "$@"
 echo "Executed notebook: runs/run_msm.ipynb"
+echo "Corpus: data/midtrain/<dataset>/dataset.jsonl, with summary.json and README.md beside it (dataset: candid_companion unless -p dataset is given)"

@@ -11,6 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
+mkdir -p runs  # papermill needs its output folder to exist
 
 stamp=.venv/.msm_nb_setup
 want=$(sha256sum settings.ini setup.py tools/setup.sh | sha256sum | cut -c1-16)
