@@ -1,9 +1,9 @@
 """Rewrite the docs home page `nbs/index.ipynb` from `README.md`, keeping its own closing section.
 
 nbdev usually generates the README from the index notebook with `nbdev_readme`, which needs
-Quarto. This project writes the README by hand instead, so this script copies it the other way:
-the title cell, then one markdown cell per `## ` section of the README, then the index's
-"Reading the notebooks" cell, which exists only on the docs site.
+Quarto. This project writes the README by hand instead, so this script copies it the other way.
+The notebook gets a title cell, then one markdown cell per `## ` section of the README. Its
+"Reading the notebooks" cell, which exists only on the docs site, stays at the end.
 
     python tools/sync_index.py          # rewrite nbs/index.ipynb
     python tools/sync_index.py --check  # exit 1 if nbs/index.ipynb is out of date

@@ -7,7 +7,7 @@ bash tools/setup.sh
 source .venv/bin/activate
 unset ANTHROPIC_API_KEY ANTHROPIC_BATCH_API_KEY OPENAI_API_KEY OPENAI_BASE_URL
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false MSM_NB_NO_DOTENV=1
-# nbs/run_msm.ipynb and nbs/run_aft.ipynb write here instead of data/, which holds the user's runs.
+# nbs/run_msm.ipynb and nbs/run_aft.ipynb write here instead of data/, which contains the user's runs.
 MSM_NB_TEST_OUT_DIR="$(mktemp -d)"
 export MSM_NB_TEST_OUT_DIR
 trap 'rm -rf "$MSM_NB_TEST_OUT_DIR"' EXIT
