@@ -224,12 +224,12 @@ def closest_section(spec: Spec, question: str) -> SpecSection | None:
     return SectionMatcher(spec)(question)
 
 
-def _unique_id(wanted: str, used: set[str]) -> str:
-    """Return `wanted`, or `wanted-2`, `wanted-3`, ... if it is taken; record the result."""
-    candidate, n = wanted, 1
+def _unique_id(requested: str, used: set[str]) -> str:
+    """Return `requested`, or `requested-2`, `requested-3`, ... if it is taken; record the result."""
+    candidate, n = requested, 1
     while candidate in used:
         n += 1
-        candidate = f"{wanted}-{n}"
+        candidate = f"{requested}-{n}"
     used.add(candidate)
     return candidate
 
